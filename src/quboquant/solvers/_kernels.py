@@ -1,0 +1,119 @@
+"""Compiled inner loops shared by the local-search solvers (numba, parallel over rows).
+
+For row i with choices h, ``g = C (h * d_i)`` is kept up to date; flipping variable j changes
+the energy by ``delta * (2 d_ij g_j + b_ij) + d_ij^2 C_jj`` with ``delta = 1 - 2 h_j`` and
+costs one rank-1 update ``g += delta d_ij C[j]``. All rows read the same ``C``.
+"""
+from __future__ import annotations
+
+import numpy as np
+from numba import njit, prange
+
+
+@njit(cache=True, inline="always")
+def _flip_cost(C, d, lin, h, g, j):
+    delta = 1.0 - 2.0 * h[j]
+    return delta * (2.0 * d[j] * g[j] + lin[j]) + d[j] * d[j] * C[j, j]
+
+
+@njit(cache=True, inline="always")
+def _flip(C, d, h, g, j):
+    step = (1.0 - 2.0 * h[j]) * d[j]
+    h[j] = 1 - h[j]
+    for l in range(g.shape[0]):
+        g[l] += step * C[j, l]
+
+
+@njit(cache=True)
+def _descend_row(C, d, lin, idx, h, g):
+    """Best-improvement single flips until none lowers the energy; returns the energy change."""
+    total = 0.0
+    while True:
+        best, best_j = 0.0, -1
+        for t in range(idx.shape[0]):
+            cost = _flip_cost(C, d, lin, h, g, idx[t])
+            if cost < best:
+                best, best_j = cost, idx[t]
+        if best_j < 0 or best > -1e-12 * (1.0 + abs(total)):
+            return total
+        _flip(C, d, h, g, best_j)
+        total += best
+
+
+@njit(cache=True, parallel=True)
+def descend(C, d, lin, free_idx, counts, H, G):
+    """Greedy descent of every row in place (``H``, ``G`` updated)."""
+    for i in prange(H.shape[0]):
+        _descend_row(C, d[i], lin[i], free_idx[i, : counts[i]], H[i], G[i])
+
+
+@njit(cache=True, inline="always")
+def _next_uniform(state):
+    # xorshift64*: a tiny deterministic generator per row, independent of thread scheduling
+    x = state[0]
+    x ^= x >> np.uint64(12)
+    x ^= x << np.uint64(25)
+    x ^= x >> np.uint64(27)
+    state[0] = x
+    return float((x * np.uint64(2685821657736338717)) >> np.uint64(11)) / 9007199254740992.0
+
+
+@njit(cache=True, parallel=True)
+def anneal(C, d, lin, free_idx, counts, H, G, betas, restarts, seed):
+    """Simulated annealing of every row from ``H`` (Metropolis, sequential sweeps, one beta per sweep).
+
+    Each restart starts again from the given choices with its own random stream; each run
+    ends with a greedy descent; the best state seen at the end of any sweep is kept.
+    """
+    n, m = H.shape
+    for i in prange(n):
+        k = counts[i]
+        if k == 0:
+            continue
+        idx = free_idx[i, :k]
+        h0, g0 = H[i].copy(), G[i].copy()
+        best_h, best_e = h0.copy(), 0.0
+        state = np.empty(1, dtype=np.uint64)
+        for r in range(restarts):
+            state[0] = np.uint64(seed) * np.uint64(0x9E3779B97F4A7C15) + np.uint64(i * 1000003 + r * 7919 + 1)
+            for _ in range(4):
+                _next_uniform(state)
+            h, g, e = h0.copy(), g0.copy(), 0.0
+            for s in range(betas.shape[1]):
+                beta = betas[i, s]
+                for t in range(k):
+                    j = idx[t]
+                    cost = _flip_cost(C, d[i], lin[i], h, g, j)
+                    if cost <= 0.0 or (beta * cost < 40.0 and _next_uniform(state) < np.exp(-beta * cost)):
+                        _flip(C, d[i], h, g, j)
+                        e += cost
+                if e < best_e:
+                    best_e = e
+                    best_h[:] = h
+            e += _descend_row(C, d[i], lin[i], idx, h, g)
+            if e < best_e:
+                best_e = e
+                best_h[:] = h
+        H[i] = best_h
+
+
+@njit(cache=True, parallel=True)
+def exhaustive(C, d, lin, free_idx, counts, H, G):
+    """Exact minimum of every row by Gray-code enumeration of its free variables."""
+    for i in prange(H.shape[0]):
+        k = counts[i]
+        idx = free_idx[i, :k]
+        h, g = H[i].copy(), G[i].copy()
+        e, best_e = 0.0, 0.0
+        best_h = h.copy()
+        for code in range(1, 1 << k):
+            t = 0
+            while not (code >> t) & 1:
+                t += 1
+            j = idx[t]
+            e += _flip_cost(C, d[i], lin[i], h, g, j)
+            _flip(C, d[i], h, g, j)
+            if e < best_e:
+                best_e = e
+                best_h[:] = h
+        H[i] = best_h
