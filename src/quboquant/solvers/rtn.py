@@ -7,12 +7,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..qubo import QuboBatch
-from .base import Solution, finish
+from .base import Solution, finish, initial_choices
 
 
 @dataclass(frozen=True)
 class RoundToNearest:
-    """Returns the round-to-nearest choices (``problem.start``), whatever start it is given."""
+    """Returns the round-to-nearest choices (``problem.start``); rows where a given start is better keep it."""
 
     seed: int = 0
     name: str = "rtn"
@@ -20,5 +20,4 @@ class RoundToNearest:
     def solve(self, problem: QuboBatch, start: np.ndarray | None = None) -> Solution:
         """The round-to-nearest point of every row."""
         began = time.perf_counter()
-        H = problem.start.copy()
-        return finish(problem, H, H, began)
+        return finish(problem, initial_choices(problem, start), problem.start.copy(), began)

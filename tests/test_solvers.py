@@ -1,0 +1,117 @@
+"""A conformance suite every solver passes (dimod's testing idea), plus quality checks."""
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pytest
+
+from conftest import random_layer
+from quboquant.solvers import SOLVERS, Anneal, DimodSolver, Exhaustive, Greedy, make_solver
+
+FAST_OPTIONS = {"dimod": {"sample_kwargs": {"num_reads": 2, "num_sweeps": 200}}}
+
+
+def build(name: str, seed: int = 0):
+    return make_solver(name, seed=seed, **FAST_OPTIONS.get(name, {}))
+
+
+def brute_force(problem) -> np.ndarray:
+    best = np.full(problem.shape[0], np.inf)
+    for i in range(problem.shape[0]):
+        free = np.flatnonzero(problem.free[i])
+        for bits in itertools.product([0, 1], repeat=len(free)):
+            H = problem.start.copy()
+            H[i, free] = bits
+            best[i] = min(best[i], problem.energy(H)[i])
+    return best
+
+
+@pytest.mark.parametrize("name", list(SOLVERS))
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_solution_energy_is_the_qubo_energy_and_no_worse_than_start(name, seed):
+    p = random_layer(seed, n=5, f=7, bits=3).problem
+    rng = np.random.default_rng(seed)
+    start = np.where(p.free, rng.integers(0, 2, p.shape), p.start).astype(np.uint8)
+    sol = build(name, seed).solve(p, start)
+    assert sol.H.shape == p.shape and sol.H.dtype == np.uint8
+    np.testing.assert_allclose(sol.energy, p.energy(sol.H), rtol=1e-12, atol=1e-12)
+    assert np.all(sol.energy <= p.energy(start) + 1e-9)
+    np.testing.assert_array_equal(sol.H[~p.free], p.start[~p.free])
+    assert sol.seconds >= 0
+
+
+@pytest.mark.parametrize("name", list(SOLVERS))
+def test_same_seed_same_answer(name):
+    p = random_layer(7, n=4, f=8, bits=2).problem
+    a, b = build(name, 3).solve(p), build(name, 3).solve(p)
+    np.testing.assert_array_equal(a.H, b.H)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_exact_equals_brute_force(seed):
+    p = random_layer(seed, n=3, f=6, bits=2, per_channel=seed % 2 == 0).problem
+    np.testing.assert_allclose(Exhaustive().solve(p).energy, brute_force(p), rtol=1e-10, atol=1e-10)
+
+
+def test_anneal_reaches_the_exact_optimum_in_most_seeds():
+    hits = 0
+    for seed in range(10):
+        p = random_layer(100 + seed, n=6, f=14, samples=60, bits=3).problem
+        optimum = Exhaustive().solve(p).energy
+        found = Anneal(sweeps=300, restarts=2, seed=seed, init="rtn").solve(p).energy
+        hits += np.allclose(found, optimum, rtol=1e-9, atol=1e-9)
+    assert hits >= 8
+
+
+def test_greedy_ends_in_a_local_minimum():
+    p = random_layer(11, n=5, f=12, bits=3).problem
+    sol = Greedy().solve(p)
+    for i, j in zip(*np.nonzero(p.free)):
+        H = sol.H.copy()
+        H[i, j] ^= 1
+        assert p.energy(H)[i] >= sol.energy[i] - 1e-9
+
+
+def test_search_solvers_beat_rtn_on_a_coupled_problem():
+    p = random_layer(5, n=8, f=16, samples=80, bits=2).problem
+    rtn = p.energy(p.start).sum()
+    for name in ("greedy", "anneal", "gptq"):
+        assert build(name).solve(p).energy.sum() < rtn
+
+
+def test_exact_refuses_wide_rows():
+    p = random_layer(0, n=2, f=30, bits=4).problem
+    with pytest.raises(ValueError, match="free variables"):
+        Exhaustive(max_free=10).solve(p)
+
+
+def test_dimod_accepts_any_sampler():
+    import dimod
+
+    p = random_layer(2, n=3, f=5, bits=2).problem
+    sol = DimodSolver(sampler=dimod.ExactSolver()).solve(p)
+    np.testing.assert_allclose(sol.energy, brute_force(p), rtol=1e-10, atol=1e-10)
+
+
+@pytest.mark.parametrize(
+    "name, options, match",
+    [
+        ("anneal", {"sweeps": 0}, "sweeps"),
+        ("anneal", {"t_hot": 0.01, "t_cold": 0.1}, "t_cold"),
+        ("anneal", {"init": "zeros"}, "init"),
+        ("greedy", {"init": "best"}, "init"),
+        ("exact", {"max_free": 40}, "max_free"),
+        ("anneal", {"temperature": 3}, "bad option"),
+        ("nonsense", {}, "not known"),
+    ],
+)
+def test_bad_arguments_raise(name, options, match):
+    with pytest.raises(ValueError, match=match):
+        make_solver(name, **options)
+
+
+def test_wrong_start_shape_raises():
+    p = random_layer(0).problem
+    with pytest.raises(ValueError, match="shape"):
+        Greedy().solve(p, np.zeros((1, 1), dtype=np.uint8))
