@@ -210,6 +210,9 @@ def _atomic_write(path: Path, write: Any) -> None:
             write(f)
             f.flush()
             os.fsync(f.fileno())
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # mkstemp creates 0600; give the usual permissions
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(OSError):
@@ -252,9 +255,10 @@ def cached_model(
     """Load the MLP trained on these features from the cache, or train (``train_mlp``) and cache it.
 
     The file is ``<cache_dir>/models/<name>-<arch>-seed<seed>-<hash>.pt``, where ``hash`` is a
-    short SHA-256 of the training config, ``name``, ``source`` (the data's provenance), the
-    data shapes and a fingerprint of the features and labels (so a changed feature transform
-    is a new entry). Its JSON sidecar (same stem, ``.json``) stores the SHA-256 of the ``.pt``,
+    short SHA-256 of the training config, ``name``, the data shapes and a fingerprint of the
+    features and labels (all labels plus 256 evenly spaced feature rows), so the same data
+    read from another place reuses the entry while changed data or a changed feature
+    transform makes a new one; ``source`` (the data's provenance) is only recorded. Its JSON sidecar (same stem, ``.json``) stores the SHA-256 of the ``.pt``,
     which is verified on load; a mismatching or unreadable cache entry is reported with a
     ``RuntimeWarning`` and retrained. Both files are written atomically. Returns the model in
     eval mode and an info dict: dataset, architecture, hidden, input_dim, num_classes,
@@ -265,7 +269,7 @@ def cached_model(
     input_dim = x_train.shape[1]
     arch = architecture_name(input_dim, hidden, num_classes)
     key = json.dumps(
-        {"format": CACHE_FORMAT, "dataset": name, "source": source, "config": asdict(config),
+        {"format": CACHE_FORMAT, "dataset": name, "config": asdict(config),
          "train_shape": list(x_train.shape), "test_shape": list(np.shape(x_test)),
          "data": _fingerprint(x_train, y_train)},
         sort_keys=True,
