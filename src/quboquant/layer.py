@@ -1,13 +1,14 @@
 """Quantize one Linear layer: scales, candidates, the layer's QUBO, a solver, the integer result."""
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 import numpy as np
 
 from .config import QuantConfig
-from .grid import Grid, candidates, compute_scale
-from .qubo import Grams, layer_qubo
+from .grid import Candidates, Grid, candidates, compute_scale
+from .qubo import Grams, QuboBatch, layer_qubo
 from .solvers import Solver
 
 
@@ -51,13 +52,20 @@ class LayerResult:
         return self.energy / self.rtn_energy if self.rtn_energy > 0 else 1.0
 
 
-def quantize_layer(name: str, W: np.ndarray, b: np.ndarray | None, grams: Grams, config: QuantConfig, solver: Solver) -> LayerResult:
-    """Choose the rounding of ``W`` (n x f) and ``b`` (n,) that minimises the layer's output error."""
-    import time
+@dataclass
+class LayerProblem:
+    """A layer's rounding QUBO with the candidates and scales that map its choices back to integers."""
 
-    began = time.perf_counter()
+    problem: QuboBatch
+    weight: Candidates
+    bias: Candidates
+    scale: np.ndarray
+    bias_scale: float
+
+
+def layer_problem(W: np.ndarray, b: np.ndarray | None, grams: Grams, config: QuantConfig) -> LayerProblem:
+    """Scales, floor/ceil candidates and the exact QUBO of the layer ``W`` (n x f), ``b`` (n,)."""
     W = np.asarray(W, dtype=np.float64)
-    has_bias = b is not None
     b = np.zeros(W.shape[0]) if b is None else np.asarray(b, dtype=np.float64)
     binary = config.grid == "binary"
     w_grid, b_grid = Grid(config.bits, binary), Grid(config.bias_bits, binary and config.bias_bits == 1)
@@ -71,22 +79,27 @@ def quantize_layer(name: str, W: np.ndarray, b: np.ndarray | None, grams: Grams,
     d = np.hstack([np.full(W.shape, cw.step), np.full((W.shape[0], 1), cb.step)]) * scales
     free = np.hstack([cw.free, cb.free[:, None]])
     start = np.hstack([cw.rtn, cb.rtn[:, None]])
-    problem = layer_qubo(Wa, lo, d, free, start, grams)
+    return LayerProblem(layer_qubo(Wa, lo, d, free, start, grams), cw, cb, w_scale, b_scale)
 
-    solution = solver.solve(problem)
-    f = W.shape[1]
+
+def quantize_layer(name: str, W: np.ndarray, b: np.ndarray | None, grams: Grams, config: QuantConfig, solver: Solver) -> LayerResult:
+    """Choose the rounding of ``W`` (n x f) and ``b`` (n,) that minimises the layer's output error."""
+    began = time.perf_counter()
+    lp = layer_problem(W, b, grams, config)
+    solution = solver.solve(lp.problem)
+    f = lp.weight.base.shape[1]
     return LayerResult(
         name=name,
-        q=cw.integers(solution.H[:, :f]),
-        q_bias=cb.integers(solution.H[:, f]),
-        scale=float(w_scale[0]) if config.granularity == "tensor" else w_scale,
-        bias_scale=b_scale,
+        q=lp.weight.integers(solution.H[:, :f]),
+        q_bias=lp.bias.integers(solution.H[:, f]),
+        scale=float(lp.scale[0]) if config.granularity == "tensor" else lp.scale,
+        bias_scale=lp.bias_scale,
         bits=config.bits,
         bias_bits=config.bias_bits,
         energy=float(solution.energy.sum()),
-        rtn_energy=float(problem.energy(problem.start).sum()),
+        rtn_energy=float(lp.problem.energy(lp.problem.start).sum()),
         seconds=time.perf_counter() - began,
         solver=getattr(solver, "name", type(solver).__name__),
-        free_variables=int(problem.free.sum()),
-        has_bias=has_bias,
+        free_variables=int(lp.problem.free.sum()),
+        has_bias=b is not None,
     )
