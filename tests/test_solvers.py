@@ -99,6 +99,8 @@ def test_dimod_accepts_any_sampler():
     [
         ("anneal", {"sweeps": 0}, "sweeps"),
         ("anneal", {"t_hot": 0.01, "t_cold": 0.1}, "t_cold"),
+        ("anneal", {"time_limit": -1.0}, "time_limit"),
+        ("anneal", {"restarts": 0}, "restarts"),
         ("anneal", {"init": "zeros"}, "init"),
         ("greedy", {"init": "best"}, "init"),
         ("exact", {"max_free": 40}, "max_free"),
@@ -115,3 +117,21 @@ def test_wrong_start_shape_raises():
     p = random_layer(0).problem
     with pytest.raises(ValueError, match="shape"):
         Greedy().solve(p, np.zeros((1, 1), dtype=np.uint8))
+
+
+def test_anneal_budget_gives_small_layers_more_runs():
+    small = random_layer(0, n=3, f=10).problem
+    large = random_layer(0, n=64, f=400, samples=50).problem
+    sweeps_small, runs_small = Anneal().budget(small)
+    sweeps_large, runs_large = Anneal().budget(large)
+    assert runs_small > runs_large == 1
+    assert 20 <= sweeps_large <= sweeps_small <= 300
+    assert Anneal(sweeps=7, restarts=2).budget(large) == (7, 2)
+
+
+def test_anneal_time_limit_keeps_improving_from_the_best():
+    p = random_layer(9, n=6, f=20, samples=60, bits=3).problem
+    base = Anneal(sweeps=20, restarts=1, seed=1).solve(p)
+    timed = Anneal(sweeps=20, restarts=1, seed=1, time_limit=0.3).solve(p)
+    assert timed.info["rounds"] >= 2
+    assert np.all(timed.energy <= base.energy + 1e-9)

@@ -58,12 +58,28 @@ def _next_uniform(state):
     return float((x * np.uint64(2685821657736338717)) >> np.uint64(11)) / 9007199254740992.0
 
 
-@njit(cache=True, parallel=True)
-def anneal(C, d, lin, free_idx, counts, H, G, betas, restarts, seed):
-    """Simulated annealing of every row from ``H`` (Metropolis, sequential sweeps, one beta per sweep).
+@njit(cache=True)
+def _flip_cost_scale(C, d, lin, idx, h, g):
+    """Median cost of the single flips that raise the energy: the row's own temperature unit."""
+    costs = np.empty(idx.shape[0])
+    count = 0
+    for t in range(idx.shape[0]):
+        cost = _flip_cost(C, d, lin, h, g, idx[t])
+        if cost > 0.0:
+            costs[count] = cost
+            count += 1
+    return np.median(costs[:count]) if count else 0.0
 
-    Each restart starts again from the given choices with its own random stream; each run
-    ends with a greedy descent; the best state seen at the end of any sweep is kept.
+
+@njit(cache=True, parallel=True)
+def anneal(C, d, lin, free_idx, counts, H, G, temperatures, restarts, seed):
+    """Simulated annealing of every row from ``H`` (Metropolis, sequential sweeps).
+
+    Each row first descends to a local minimum; its median uphill flip cost there sets the
+    temperature unit; restart r follows schedule ``temperatures[r % len(temperatures)]``
+    (one temperature per sweep, in that unit). Each restart
+    starts again from the local minimum with its own random stream and ends with a greedy
+    descent; the best state seen at the end of any sweep is kept.
     """
     n, m = H.shape
     for i in prange(n):
@@ -72,15 +88,21 @@ def anneal(C, d, lin, free_idx, counts, H, G, betas, restarts, seed):
             continue
         idx = free_idx[i, :k]
         h0, g0 = H[i].copy(), G[i].copy()
+        _descend_row(C, d[i], lin[i], idx, h0, g0)
+        unit = _flip_cost_scale(C, d[i], lin[i], idx, h0, g0)
         best_h, best_e = h0.copy(), 0.0
+        if unit <= 0.0:
+            H[i] = best_h
+            continue
         state = np.empty(1, dtype=np.uint64)
         for r in range(restarts):
             state[0] = np.uint64(seed) * np.uint64(0x9E3779B97F4A7C15) + np.uint64(i * 1000003 + r * 7919 + 1)
             for _ in range(4):
                 _next_uniform(state)
             h, g, e = h0.copy(), g0.copy(), 0.0
-            for s in range(betas.shape[1]):
-                beta = betas[i, s]
+            schedule = temperatures[r % temperatures.shape[0]]
+            for s in range(schedule.shape[0]):
+                beta = 1.0 / (unit * schedule[s])
                 for t in range(k):
                     j = idx[t]
                     cost = _flip_cost(C, d[i], lin[i], h, g, j)

@@ -12,6 +12,7 @@ from .base import Solution, check_nonnegative, finish, initial_choices
 from .gptq import gptq_round
 
 INITS = ("rtn", "gptq")
+HOTTER = 3.0
 
 
 def kernel_arrays(problem: QuboBatch, H: np.ndarray) -> tuple[np.ndarray, ...]:
@@ -61,45 +62,72 @@ class Greedy:
 class Anneal:
     """Simulated annealing of all rows of a layer together, sharing the quadratic matrix.
 
-    The temperature runs geometrically from ``t_hot`` to ``t_cold`` times the row's median
-    single-flip curvature ``d_j^2 C_jj`` (the problem's own energy scale) over ``sweeps``
-    sweeps; each of ``restarts`` runs starts from the same start with a new random stream and
-    ends in a greedy descent; the best state is kept. ``init`` as for ``Greedy``.
+    Every row first descends from its start (GPTQ rounding by default) to a local minimum.
+    The temperature then runs geometrically from ``t_hot`` to ``t_cold`` over ``sweeps``
+    sweeps, in units of the row's median uphill flip cost at that minimum (the problem's own
+    energy scale). Each restart begins again at the minimum with its own random stream and
+    ends in a greedy descent; the best state is kept.
+
+    sweeps, restarts: sweeps per run and runs per row. None (the default) spends ``work``
+        flip proposals on the layer: up to 300 sweeps (at least 20) in one run, then more
+        runs (at most 32), so a small layer gets many long runs and a large one a short run.
+    time_limit: seconds; when set, rounds of restarts continue from the best state found
+        until the next round would overrun it (at least one round runs).
+    init: "gptq" or "rtn", used when ``solve`` gets no start.
     """
 
-    sweeps: int = 200
-    restarts: int = 1
-    t_hot: float = 0.3
+    sweeps: int | None = None
+    restarts: int | None = None
+    t_hot: float = 0.1
     t_cold: float = 0.01
+    work: float = 2e7
+    time_limit: float | None = None
     init: str = "gptq"
     seed: int = 0
     name: str = "anneal"
 
     def __post_init__(self) -> None:
-        check_nonnegative("sweeps", self.sweeps)
-        check_nonnegative("restarts", self.restarts)
+        for name in ("sweeps", "restarts"):
+            if getattr(self, name) is not None:
+                check_nonnegative(name, getattr(self, name))
         check_nonnegative("t_hot", self.t_hot, integer=False)
         check_nonnegative("t_cold", self.t_cold, integer=False)
+        check_nonnegative("work", self.work, integer=False)
+        if self.time_limit is not None:
+            check_nonnegative("time_limit", self.time_limit, integer=False)
         check_nonnegative("seed", self.seed, allow_zero=True)
         if self.t_cold > self.t_hot:
             raise ValueError(f"t_cold={self.t_cold} must not exceed t_hot={self.t_hot}")
         _check_init(self.init)
 
-    def betas(self, problem: QuboBatch) -> np.ndarray:
-        """Inverse temperatures, one row per subproblem (n x sweeps)."""
-        curvature = problem.d**2 * np.diag(problem.C)[None, :]
-        curvature = np.where(problem.free, curvature, np.nan)
-        has_free = problem.free.any(axis=1)
-        scale = np.ones(problem.shape[0])
-        scale[has_free] = np.nanmedian(curvature[has_free], axis=1)
-        scale = np.where(scale > 0, scale, 1.0)
-        fractions = np.geomspace(self.t_hot, self.t_cold, self.sweeps)
-        return 1.0 / (scale[:, None] * fractions[None, :])
+    def budget(self, problem: QuboBatch) -> tuple[int, int]:
+        """(sweeps, restarts) for this layer: as given, or chosen from ``work`` (see the class)."""
+        free = max(int(problem.free.sum()), 1)
+        sweeps = self.sweeps or int(np.clip(self.work / free, 20, 300))
+        restarts = self.restarts or int(np.clip(np.ceil(self.work / (free * sweeps)), 1, 32))
+        return sweeps, restarts
+
+    def temperatures(self, sweeps: int) -> np.ndarray:
+        """Schedules (rows) of one temperature per sweep, in units of the row's median uphill flip cost.
+
+        Restarts alternate between starting at ``t_hot`` and at ``HOTTER * t_hot``: which of
+        the two suits a row varies from layer to layer, and alternating costs nothing.
+        """
+        return np.stack([np.geomspace(f * self.t_hot, self.t_cold, sweeps) for f in (1.0, HOTTER)])
 
     def solve(self, problem: QuboBatch, start: np.ndarray | None = None) -> Solution:
         """Anneal every row from the start; keep the best state found."""
         began = time.perf_counter()
         reference = initial_choices(problem, start)
         H = _start(problem, start, self.init)
-        _kernels.anneal(*kernel_arrays(problem, H), self.betas(problem), self.restarts, self.seed)
-        return finish(problem, reference, H, began, init=self.init, sweeps=self.sweeps, restarts=self.restarts)
+        sweeps, restarts = self.budget(problem)
+        temperatures = self.temperatures(sweeps)
+        rounds = 0
+        while True:
+            round_began = time.perf_counter()
+            _kernels.anneal(*kernel_arrays(problem, H), temperatures, restarts, self.seed + 7919 * rounds)
+            rounds += 1
+            now = time.perf_counter()
+            if self.time_limit is None or now - began + (now - round_began) > self.time_limit:
+                break
+        return finish(problem, reference, H, began, init=self.init, sweeps=sweeps, restarts=restarts, rounds=rounds)
