@@ -122,8 +122,8 @@ def test_wrong_start_shape_raises():
 def test_anneal_budget_gives_small_layers_more_runs():
     small = random_layer(0, n=3, f=10).problem
     large = random_layer(0, n=64, f=400, samples=50).problem
-    sweeps_small, runs_small = Anneal().budget(small)
-    sweeps_large, runs_large = Anneal().budget(large)
+    sweeps_small, runs_small = Anneal(work=1e6).budget(small)
+    sweeps_large, runs_large = Anneal(work=1e6).budget(large)
     assert runs_small > runs_large == 1
     assert 20 <= sweeps_large <= sweeps_small <= 300
     assert Anneal(sweeps=7, restarts=2).budget(large) == (7, 2)
