@@ -104,7 +104,7 @@ class Anneal:
         """(sweeps, restarts) for this layer: as given, or chosen from ``work`` (see the class)."""
         free = max(int(problem.free.sum()), 1)
         sweeps = self.sweeps or int(np.clip(self.work / free, 20, 300))
-        restarts = self.restarts or int(np.clip(np.ceil(self.work / (free * sweeps)), 1, 32))
+        restarts = self.restarts or int(np.clip(round(self.work / (free * sweeps)), 1, 32))
         return sweeps, restarts
 
     def temperatures(self, sweeps: int) -> np.ndarray:
