@@ -135,3 +135,34 @@ def test_anneal_time_limit_keeps_improving_from_the_best():
     timed = Anneal(sweeps=20, restarts=1, seed=1, time_limit=0.3).solve(p)
     assert timed.info["rounds"] >= 2
     assert np.all(timed.energy <= base.energy + 1e-9)
+
+
+def test_pair_descent_ends_where_no_single_or_pair_flip_helps():
+    p = random_layer(12, n=4, f=10, samples=50, bits=3).problem
+    sol = Greedy(pairs=p.shape[1]).solve(p)  # every other input is a partner
+    for i in range(p.shape[0]):
+        free = np.flatnonzero(p.free[i])
+        for a, b in itertools.combinations_with_replacement(free, 2):
+            H = sol.H.copy()
+            H[i, a] ^= 1
+            if b != a:
+                H[i, b] ^= 1
+            assert p.energy(H)[i] >= sol.energy[i] - 1e-9
+
+
+def test_correlated_partners_are_the_most_correlated_inputs():
+    from quboquant.solvers.local import correlated_partners
+
+    X = np.random.default_rng(0).normal(size=(200, 5))
+    X[:, 3] = X[:, 0] + 0.01 * X[:, 3]  # input 3 nearly copies input 0
+    partners = correlated_partners(X.T @ X, 1)
+    assert partners[0, 0] == 3 and partners[3, 0] == 0
+    assert correlated_partners(X.T @ X, 0).shape == (5, 0)
+
+
+def test_anneal_solves_small_rows_exactly():
+    p = random_layer(4, n=5, f=12, samples=40, bits=3).problem
+    sol = Anneal(sweeps=1, restarts=1, pairs=0).solve(p)
+    assert sol.info["exact_rows"] == 5
+    np.testing.assert_allclose(sol.energy, Exhaustive().solve(p).energy, rtol=1e-10, atol=1e-10)
+    assert Anneal(exact_max=0).solve(p).info["exact_rows"] == 0

@@ -40,11 +40,49 @@ def _descend_row(C, d, lin, idx, h, g):
         total += best
 
 
+@njit(cache=True)
+def _pair_pass(C, d, lin, idx, free, h, g, partners):
+    """One pass over each free variable and its partners, applying every pair flip that lowers the energy.
+
+    At a single-flip local minimum both flips of a pair are uphill on their own, but two
+    strongly correlated inputs moved in opposite directions can cancel: the pair costs
+    ``cost_a + cost_b + 2 delta_a delta_b d_a d_b C_ab``. ``partners[j]`` lists the inputs most
+    correlated with input j (the same for every row, since all rows share C). Returns the
+    energy change.
+    """
+    total = 0.0
+    for a in range(idx.shape[0]):
+        ja = idx[a]
+        for t in range(partners.shape[1]):
+            jb = partners[ja, t]
+            if not free[jb]:
+                continue
+            cross = 2.0 * (1.0 - 2.0 * h[ja]) * (1.0 - 2.0 * h[jb]) * d[ja] * d[jb] * C[ja, jb]
+            cost = _flip_cost(C, d, lin, h, g, ja) + _flip_cost(C, d, lin, h, g, jb) + cross
+            if cost < -1e-12 * (1.0 + abs(total)):
+                _flip(C, d, h, g, ja)
+                _flip(C, d, h, g, jb)
+                total += cost
+    return total
+
+
+@njit(cache=True)
+def _deep_descend_row(C, d, lin, idx, free, h, g, partners):
+    """Single-flip descent, then pair passes and descents until neither improves (no partners: no pairs)."""
+    total = _descend_row(C, d, lin, idx, h, g)
+    while partners.shape[1] > 0:
+        step = _pair_pass(C, d, lin, idx, free, h, g, partners)
+        if step == 0.0:
+            break
+        total += step + _descend_row(C, d, lin, idx, h, g)
+    return total
+
+
 @njit(cache=True, parallel=True)
-def descend(C, d, lin, free_idx, counts, H, G):
-    """Greedy descent of every row in place (``H``, ``G`` updated)."""
+def descend(C, d, lin, free_idx, counts, H, G, free, partners):
+    """Greedy descent of every row in place (``H``, ``G`` updated), with pair moves over ``partners``."""
     for i in prange(H.shape[0]):
-        _descend_row(C, d[i], lin[i], free_idx[i, : counts[i]], H[i], G[i])
+        _deep_descend_row(C, d[i], lin[i], free_idx[i, : counts[i]], free[i], H[i], G[i], partners)
 
 
 @njit(cache=True, inline="always")
@@ -72,14 +110,14 @@ def _flip_cost_scale(C, d, lin, idx, h, g):
 
 
 @njit(cache=True, parallel=True)
-def anneal(C, d, lin, free_idx, counts, H, G, temperatures, restarts, seed):
+def anneal(C, d, lin, free_idx, counts, H, G, temperatures, restarts, seed, free, partners):
     """Simulated annealing of every row from ``H`` (Metropolis, sequential sweeps).
 
     Each row first descends to a local minimum; its median uphill flip cost there sets the
     temperature unit; restart r follows schedule ``temperatures[r % len(temperatures)]``
     (one temperature per sweep, in that unit). Each restart
     starts again from the local minimum with its own random stream and ends with a greedy
-    descent; the best state seen at the end of any sweep is kept.
+    descent (with pair moves over ``partners``); the best state seen at the end of any sweep is kept.
     """
     n, m = H.shape
     for i in prange(n):
@@ -88,7 +126,7 @@ def anneal(C, d, lin, free_idx, counts, H, G, temperatures, restarts, seed):
             continue
         idx = free_idx[i, :k]
         h0, g0 = H[i].copy(), G[i].copy()
-        _descend_row(C, d[i], lin[i], idx, h0, g0)
+        _deep_descend_row(C, d[i], lin[i], idx, free[i], h0, g0, partners)
         unit = _flip_cost_scale(C, d[i], lin[i], idx, h0, g0)
         best_h, best_e = h0.copy(), 0.0
         if unit <= 0.0:
@@ -112,7 +150,7 @@ def anneal(C, d, lin, free_idx, counts, H, G, temperatures, restarts, seed):
                 if e < best_e:
                     best_e = e
                     best_h[:] = h
-            e += _descend_row(C, d[i], lin[i], idx, h, g)
+            e += _deep_descend_row(C, d[i], lin[i], idx, free[i], h, g, partners)
             if e < best_e:
                 best_e = e
                 best_h[:] = h

@@ -15,12 +15,36 @@ INITS = ("rtn", "gptq")
 HOTTER = 3.0
 
 
-def kernel_arrays(problem: QuboBatch, H: np.ndarray) -> tuple[np.ndarray, ...]:
-    """Arguments of the compiled kernels: (C, d, linear, free_idx, counts, H, G)."""
-    counts = problem.free.sum(axis=1).astype(np.int64)
-    order = np.argsort(~problem.free, axis=1, kind="stable")  # free variables first, in order
-    G = (H * problem.d) @ problem.C
-    return (problem.C, problem.d, problem.linear, order.astype(np.int64), counts, H, G)
+def kernel_arrays(problem: QuboBatch, H: np.ndarray, rows: np.ndarray | slice = slice(None)) -> tuple[np.ndarray, ...]:
+    """Arguments of the compiled kernels for ``rows`` (H holds just those rows): (C, d, linear, free_idx, counts, H, G)."""
+    free, d = problem.free[rows], problem.d[rows]
+    counts = free.sum(axis=1).astype(np.int64)
+    order = np.argsort(~free, axis=1, kind="stable")  # free variables first, in order
+    G = (H * d) @ problem.C
+    return (problem.C, d, problem.linear[rows], order.astype(np.int64), counts, H, G)
+
+
+def correlated_partners(C: np.ndarray, count: int) -> np.ndarray:
+    """For each input, the ``count`` other inputs most correlated with it (|C_jk| / sqrt(C_jj C_kk))."""
+    m = C.shape[0]
+    count = min(count, m - 1)
+    if count <= 0:
+        return np.zeros((m, 0), dtype=np.int64)
+    scale = np.sqrt(np.maximum(np.diag(C), np.finfo(float).tiny))
+    corr = np.abs(C) / scale[:, None] / scale[None, :]
+    np.fill_diagonal(corr, -1.0)
+    return np.argpartition(-corr, count - 1, axis=1)[:, :count].astype(np.int64)
+
+
+def solve_small_rows_exactly(problem: QuboBatch, H: np.ndarray, exact_max: int) -> int:
+    """Replace in place the rows of ``H`` with at most ``exact_max`` free variables by their optimum; returns how many."""
+    counts = problem.free.sum(axis=1)
+    rows = np.flatnonzero((counts <= exact_max) & (counts > 0) & ((2.0 ** counts) * problem.shape[1] <= 2.0**26))
+    if rows.size:
+        C, d, linear, order, counts_, Hs, Gs = kernel_arrays(problem, H[rows].copy(), rows)
+        _kernels.exhaustive(C, d, linear, order, counts_, Hs, Gs)
+        H[rows] = Hs
+    return int(rows.size)
 
 
 def _start(problem: QuboBatch, start: np.ndarray | None, init: str) -> np.ndarray:
@@ -40,21 +64,25 @@ class Greedy:
 
     init: where to start when ``solve`` gets no start: "rtn" (round-to-nearest) or "gptq"
     (sequential rounding with error feedback, ``gptq.gptq_round``).
+    pairs: also flip pairs of each variable and its ``pairs`` most correlated inputs, until
+    no single or pair flip lowers the energy (0: single flips only).
     """
 
     init: str = "rtn"
+    pairs: int = 0
     seed: int = 0
     name: str = "greedy"
 
     def __post_init__(self) -> None:
         _check_init(self.init)
+        check_nonnegative("pairs", self.pairs, allow_zero=True)
 
     def solve(self, problem: QuboBatch, start: np.ndarray | None = None) -> Solution:
         """Descend every row from the start to a local minimum."""
         began = time.perf_counter()
         reference = initial_choices(problem, start)
         H = _start(problem, start, self.init)
-        _kernels.descend(*kernel_arrays(problem, H))
+        _kernels.descend(*kernel_arrays(problem, H), problem.free, correlated_partners(problem.C, self.pairs))
         return finish(problem, reference, H, began, init=self.init)
 
 
@@ -71,8 +99,15 @@ class Anneal:
     sweeps, restarts: sweeps per run and runs per row. None (the default) spends ``work``
         flip proposals on the layer: up to 300 sweeps (at least 20) in one run, then more
         runs (at most 32), so a small layer gets many long runs and a large one a short run.
-    time_limit: seconds; when set, rounds of restarts continue from the best state found
-        until the next round would overrun it (at least one round runs).
+    rounds: rounds of restarts, each continuing from the best state of the round before
+        (iterated annealing: re-heating the best state finds more than one longer run).
+    time_limit: seconds; when set, rounds continue until the next would overrun it
+        (``rounds`` is then ignored; at least one round runs).
+    pairs: every descent also tries flipping each variable together with each of its
+        ``pairs`` most correlated inputs (0: single flips only). This escapes minima where
+        two correlated inputs must move in opposite directions.
+    exact_max: rows with at most this many free variables are solved exactly by enumeration
+        instead (when 2^k * (f+1) stays under 2^26 steps), since there annealing may miss.
     init: "gptq" or "rtn", used when ``solve`` gets no start.
     """
 
@@ -81,7 +116,10 @@ class Anneal:
     t_hot: float = 0.1
     t_cold: float = 0.01
     work: float = 2e7
+    rounds: int = 1
     time_limit: float | None = None
+    pairs: int = 16
+    exact_max: int = 20
     init: str = "gptq"
     seed: int = 0
     name: str = "anneal"
@@ -93,6 +131,11 @@ class Anneal:
         check_nonnegative("t_hot", self.t_hot, integer=False)
         check_nonnegative("t_cold", self.t_cold, integer=False)
         check_nonnegative("work", self.work, integer=False)
+        check_nonnegative("pairs", self.pairs, allow_zero=True)
+        check_nonnegative("rounds", self.rounds)
+        check_nonnegative("exact_max", self.exact_max, allow_zero=True)
+        if self.exact_max > 30:
+            raise ValueError(f"exact_max={self.exact_max} is too large for enumeration (at most 30)")
         if self.time_limit is not None:
             check_nonnegative("time_limit", self.time_limit, integer=False)
         check_nonnegative("seed", self.seed, allow_zero=True)
@@ -122,12 +165,17 @@ class Anneal:
         H = _start(problem, start, self.init)
         sweeps, restarts = self.budget(problem)
         temperatures = self.temperatures(sweeps)
+        partners = correlated_partners(problem.C, self.pairs)
         rounds = 0
         while True:
             round_began = time.perf_counter()
-            _kernels.anneal(*kernel_arrays(problem, H), temperatures, restarts, self.seed + 7919 * rounds)
+            _kernels.anneal(*kernel_arrays(problem, H), temperatures, restarts, self.seed + 7919 * rounds,
+                            problem.free, partners)
             rounds += 1
             now = time.perf_counter()
-            if self.time_limit is None or now - began + (now - round_began) > self.time_limit:
+            out_of_time = self.time_limit is not None and now - began + (now - round_began) > self.time_limit
+            if out_of_time or (self.time_limit is None and rounds >= self.rounds):
                 break
-        return finish(problem, reference, H, began, init=self.init, sweeps=sweeps, restarts=restarts, rounds=rounds)
+        exact = solve_small_rows_exactly(problem, H, self.exact_max)
+        return finish(problem, reference, H, began, init=self.init, sweeps=sweeps, restarts=restarts, rounds=rounds,
+                      exact_rows=exact)
