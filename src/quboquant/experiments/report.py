@@ -19,7 +19,7 @@ if TYPE_CHECKING:  # matplotlib is imported lazily: importing the sweep should s
     from matplotlib.figure import Figure
 
 SETTING_FIELDS = ("scale", "granularity", "inputs", "calib_size")
-METHOD_ORDER = ("rtn", "greedy", "gptq", "anneal", "paper-sa", "exact", "dimod")
+METHOD_ORDER = ("rtn", "greedy", "gptq", "anneal", "anneal-hq", "paper-sa", "exact", "dimod")
 _COLORS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#17becf")
 _DASH = "–"
 
