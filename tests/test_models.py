@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -12,6 +11,7 @@ import torch
 from torch import nn
 
 from quboquant import models
+from quboquant.data import Dataset
 from quboquant.evaluate import accuracy, predict
 from quboquant.models import (
     REFERENCE_ARCHITECTURES,
@@ -155,30 +155,11 @@ def test_cached_model_roundtrip_and_corruption(tmp_path: Path, counted: list[int
     assert info6["cached"] is False
 
 
-@dataclass
-class FakeDataset:
-    name: str
-    x_train: np.ndarray
-    y_train: np.ndarray
-    x_test: np.ndarray
-    y_test: np.ndarray
-    classes: tuple[str, ...]
-    source: str
-
-    @property
-    def num_classes(self) -> int:
-        return len(self.classes)
-
-    @property
-    def input_dim(self) -> int:
-        return int(np.prod(self.x_train.shape[1:]))
-
-
 def test_reference_model_uses_env_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, counted: list[int]) -> None:
     rng = np.random.default_rng(0)
     y = rng.integers(0, 10, size=300)
     images = (rng.integers(0, 40, size=(300, 8, 8)) + 20 * y[:, None, None]).astype(np.uint8)
-    ds = FakeDataset("mnist", images[:250], y[:250], images[250:], y[250:], tuple("0123456789"), "fake")
+    ds = Dataset("mnist", images[:250], y[:250], images[250:], y[250:], tuple("0123456789"), "fake")
     monkeypatch.setattr(models, "_to_features", lambda name, x: (x.reshape(len(x), -1).astype(np.float32) - 110) / 60)
     monkeypatch.setenv("QUBOQUANT_CACHE_DIR", str(tmp_path))
     m1, info1 = reference_model(ds, seed=2, train_config=TrainConfig(epochs=2))

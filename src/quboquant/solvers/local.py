@@ -39,7 +39,8 @@ def correlated_partners(C: np.ndarray, count: int) -> np.ndarray:
 def solve_small_rows_exactly(problem: QuboBatch, H: np.ndarray, exact_max: int) -> int:
     """Replace in place the rows of ``H`` with at most ``exact_max`` free variables by their optimum; returns how many."""
     counts = problem.free.sum(axis=1)
-    rows = np.flatnonzero((counts <= exact_max) & (counts > 0) & ((2.0 ** counts) * problem.shape[1] <= 2.0**26))
+    steps = np.exp2(np.minimum(counts, 62)) * problem.shape[1]
+    rows = np.flatnonzero((counts <= exact_max) & (counts > 0) & (steps <= 2.0**26))
     if rows.size:
         C, d, linear, order, counts_, Hs, Gs = kernel_arrays(problem, H[rows].copy(), rows)
         _kernels.exhaustive(C, d, linear, order, counts_, Hs, Gs)
