@@ -24,16 +24,23 @@ def kernel_arrays(problem: QuboBatch, H: np.ndarray, rows: np.ndarray | slice = 
     return (problem.C, d, problem.linear[rows], order.astype(np.int64), counts, H, G)
 
 
-def correlated_partners(C: np.ndarray, count: int) -> np.ndarray:
-    """For each input, the ``count`` other inputs most correlated with it (|C_jk| / sqrt(C_jj C_kk))."""
+def correlated_partners(C: np.ndarray, count: int, block: int = 512) -> np.ndarray:
+    """For each input, the ``count`` other inputs most correlated with it (|C_jk| / sqrt(C_jj C_kk)).
+
+    Computed ``block`` rows at a time, so the extra memory is block x (f+1), not (f+1)^2.
+    """
     m = C.shape[0]
     count = min(count, m - 1)
     if count <= 0:
         return np.zeros((m, 0), dtype=np.int64)
     scale = np.sqrt(np.maximum(np.diag(C), np.finfo(float).tiny))
-    corr = np.abs(C) / scale[:, None] / scale[None, :]
-    np.fill_diagonal(corr, -1.0)
-    return np.argpartition(-corr, count - 1, axis=1)[:, :count].astype(np.int64)
+    partners = np.empty((m, count), dtype=np.int64)
+    for b0 in range(0, m, block):
+        rows = np.arange(b0, min(b0 + block, m))
+        corr = np.abs(C[rows]) / scale[rows, None] / scale[None, :]
+        corr[np.arange(len(rows)), rows] = -1.0
+        partners[rows] = np.argpartition(-corr, count - 1, axis=1)[:, :count]
+    return partners
 
 
 def solve_small_rows_exactly(problem: QuboBatch, H: np.ndarray, exact_max: int) -> int:
