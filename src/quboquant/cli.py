@@ -9,11 +9,12 @@ import sys
 from pathlib import Path
 from typing import Any, Sequence
 
+from .atomic import atomic_write_bytes
 from .config import GRANULARITIES, INPUTS, SCALES
 
 
-def bit_widths(text: str) -> tuple[int, ...]:
-    """Parse "1-8", "8-1", "2,3,4" or "4" into bit widths (ranges keep their direction)."""
+def integers(text: str) -> tuple[int, ...]:
+    """Parse "0,1,2", "0-2" or "8-6" (ranges keep their direction) into distinct integers, in order."""
     out: list[int] = []
     try:
         for part in text.split(","):
@@ -23,34 +24,21 @@ def bit_widths(text: str) -> tuple[int, ...]:
             else:
                 out.append(int(part))
     except ValueError:
-        raise argparse.ArgumentTypeError(f"bad bit widths {text!r}: use e.g. 1-8 or 2,3,4") from None
-    bad = [b for b in out if not 1 <= b <= 8]
-    if bad or not out:
-        raise argparse.ArgumentTypeError(f"bit widths must lie in 1..8, got {text!r}")
+        raise argparse.ArgumentTypeError(f"bad integer list {text!r}: use e.g. 0,1,2 or 1-8") from None
     return tuple(dict.fromkeys(out))
+
+
+def bit_widths(text: str) -> tuple[int, ...]:
+    """Parse "1-8", "8-1", "2,3,4" or "4" into bit widths in 1..8."""
+    out = integers(text)
+    if not out or any(not 1 <= b <= 8 for b in out):
+        raise argparse.ArgumentTypeError(f"bit widths must lie in 1..8, got {text!r}")
+    return out
 
 
 def names(text: str) -> tuple[str, ...]:
     """Parse a comma-separated list."""
     return tuple(dict.fromkeys(v.strip() for v in text.split(",") if v.strip()))
-
-
-def integers(text: str) -> tuple[int, ...]:
-    """Parse "0,1,2" or "0-2"."""
-    try:
-        values = [int(v) for v in text.split(",")] if "-" not in text else list(range(*(int(v) for v in text.split("-"))))
-        if "-" in text:
-            values.append(int(text.split("-")[1]))
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"bad integer list {text!r}") from None
-    return tuple(dict.fromkeys(values))
-
-
-def _atomic_write_text(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(text)
-    os.replace(tmp, path)
 
 
 def _add_settings(p: argparse.ArgumentParser) -> None:
@@ -93,7 +81,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         records.append({**key._asdict(), **runner(key)})
     print(_table(records))
     if args.json:
-        _atomic_write_text(Path(args.json), json.dumps(records, indent=1) + "\n")
+        atomic_write_bytes(args.json, (json.dumps(records, indent=1) + "\n").encode())
         print(f"wrote {args.json}")
     return 0
 

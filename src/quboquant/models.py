@@ -14,7 +14,6 @@ import json
 import math
 import os
 import re
-import tempfile
 import time
 import warnings
 from dataclasses import asdict, dataclass, replace
@@ -25,6 +24,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from .atomic import atomic_write
 from .evaluate import accuracy
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -201,25 +201,6 @@ def _fingerprint(x: np.ndarray, y: np.ndarray, rows: int = 256) -> str:
     return digest.hexdigest()
 
 
-def _atomic_write(path: Path, write: Any) -> None:
-    """Call ``write(file)`` on a temporary file in ``path``'s folder, then rename it to ``path``."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            write(f)
-            f.flush()
-            os.fsync(f.fileno())
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # mkstemp creates 0600; give the usual permissions
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-
-
 def _load_cached(pt: Path, sidecar: Path, input_dim: int, hidden: Sequence[int], num_classes: int) -> tuple[nn.Sequential, dict] | None:
     """The cached model and its sidecar, or None (with a warning if the cache is damaged)."""
     if not pt.exists() and not sidecar.exists():
@@ -289,14 +270,14 @@ def cached_model(
         model = train_mlp(x_train, y_train, hidden, num_classes, config, progress=progress)
         seconds = time.perf_counter() - start
         state = {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
-        _atomic_write(pt, lambda f: torch.save(state, f))
+        atomic_write(pt, lambda f: torch.save(state, f))
         meta = {
             "dataset": name, "architecture": arch, "hidden": list(hidden), "input_dim": input_dim,
             "num_classes": num_classes, "train_config": asdict(config), "source": source,
             "sha256": _sha256(pt), "train_seconds": round(seconds, 3),
             "accuracy": (test_accuracy := accuracy(model, x_test, y_test)), "torch_version": torch.__version__,
         }
-        _atomic_write(sidecar, lambda f: f.write((json.dumps(meta, indent=2) + "\n").encode()))
+        atomic_write(sidecar, lambda f: f.write((json.dumps(meta, indent=2) + "\n").encode()))
         cached = False
     info = {**meta, "accuracy": test_accuracy, "cached": cached, "path": str(pt)}
     return model, info

@@ -4,9 +4,7 @@ from __future__ import annotations
 import html
 import io
 import math
-import os
 import re
-import tempfile
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -14,6 +12,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable
 
 import numpy as np
+
+from ..atomic import atomic_write_bytes
 
 if TYPE_CHECKING:  # matplotlib is imported lazily: importing the sweep should stay cheap
     from matplotlib.figure import Figure
@@ -190,7 +190,7 @@ def _color(methods: list[str], m: str) -> str:
 def _save(fig: Figure, path: Path) -> None:
     buf = io.BytesIO()
     fig.savefig(buf, format="png")
-    _atomic_write(path, buf.getvalue())
+    atomic_write_bytes(path, buf.getvalue())
 
 
 def _axes(title: str, ylabel: str) -> tuple[Figure, Any]:
@@ -237,20 +237,6 @@ def _plot_energy(total: dict[tuple[str, int], dict[int, float]], methods: list[s
 
 
 # ----------------------------------------------------------------------------- rendering
-def _atomic_write(path: Path, data: bytes) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        os.fchmod(fd, 0o644)
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def _settings_text(settings: Settings, seeds: list[int]) -> list[tuple[str, str]]:
     return [*zip(SETTING_FIELDS, map(str, settings)), ("seeds", ", ".join(map(str, seeds)))]
 
@@ -359,7 +345,7 @@ def build_report(records: list[dict[str, Any]], out_dir: Path, title: str = "qub
     now = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     meta = [f"Generated {now} from {len(records)} record(s); accuracy in %, std is the sample std over seeds."
             if records else f"Generated {now}: no records yet."]
-    _atomic_write(out_dir / "results.md", _render_md(title, meta, command, sections).encode())
+    atomic_write_bytes(out_dir / "results.md", _render_md(title, meta, command, sections).encode())
     index = out_dir / "index.html"
-    _atomic_write(index, _render_html(title, meta, command, sections).encode())
+    atomic_write_bytes(index, _render_html(title, meta, command, sections).encode())
     return index
