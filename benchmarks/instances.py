@@ -78,7 +78,7 @@ def load_model(model: str):
     if _RUNNER is None:
         _RUNNER = CellRunner()
     dataset_name = "mnist" if model == "tiny" else model
-    dataset, net, _, _ = _RUNNER._load(dataset_name)
+    dataset, net, _, _ = _RUNNER.load(dataset_name)
     if model == "tiny":
         net = _tiny_model(dataset)
     rows = calibration_rows(len(dataset.x_train), CALIB_SIZE, CALIB_SEED)

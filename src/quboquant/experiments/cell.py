@@ -50,9 +50,10 @@ class CellRunner:
 
     def __init__(self, data_dir: str | None = None, train_seed: int = 0, progress: bool = False) -> None:
         self.data_dir, self.train_seed, self.progress = data_dir, train_seed, progress
-        self._load = lru_cache(maxsize=None)(self._load_uncached)
+        self.load = lru_cache(maxsize=None)(self._load_uncached)
 
     def _load_uncached(self, name: str) -> tuple[Dataset, Any, dict[str, Any], np.ndarray]:
+        """(dataset, reference model, model info, test features); ``load`` caches it per name."""
         dataset = load_dataset(name, self.data_dir)
         model, info = reference_model(dataset, seed=self.train_seed, progress=self.progress)
         return dataset, model, info, to_features(name, dataset.x_test)
@@ -60,7 +61,7 @@ class CellRunner:
     def quantize_cell(self, key: CellKey) -> tuple[QuantizedModel, dict[str, Any]]:
         """Quantize the reference model of ``key.dataset`` as the cell says; returns it and the model info."""
         check_methods([key.method])
-        dataset, model, info, _ = self._load(key.dataset)
+        dataset, model, info, _ = self.load(key.dataset)
         rows = calibration_rows(len(dataset.x_train), key.calib_size or DEFAULT_CALIB_SIZE, key.seed)
         solver, options = METHODS[key.method]
         config = QuantConfig(bits=key.bits, scale=key.scale, granularity=key.granularity, inputs=key.inputs,
@@ -70,7 +71,7 @@ class CellRunner:
     def __call__(self, key: CellKey) -> dict[str, Any]:
         """The record fields of one cell (accuracy on the test split, energies, times)."""
         qm, info = self.quantize_cell(key)
-        dataset, _, _, x_test = self._load(key.dataset)
+        dataset, _, _, x_test = self.load(key.dataset)
         return {
             "accuracy": accuracy(qm.module, x_test, dataset.y_test),
             "fp_accuracy": float(info["accuracy"]),
