@@ -36,6 +36,8 @@ from typing import Any, Callable
 
 import numpy as np
 
+from quboquant.experiments.cell import METHODS as METHODS_CELL
+
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import instances as I  # noqa: E402
 
@@ -110,7 +112,8 @@ METHODS: dict[str, Method] = {
     "anneal-300": Method(lambda p: Anneal(sweeps=300, restarts=1), doc="Anneal, 300 sweeps, 1 restart, from GPTQ"),
     "anneal": Method(lambda p: Anneal(), doc="Anneal() at the library's defaults"),
     "anneal-single": Method(lambda p: Anneal(pairs=0), doc="Anneal() with single flips only (no pair moves)"),
-    "anneal-hq": Method(lambda p: Anneal(rounds=16), doc="the high-quality budget: Anneal(rounds=16), 16 rounds from the best so far"),
+    "anneal-hq": Method(lambda p: Anneal(**METHODS_CELL["anneal-hq"][1]),
+                        doc="the high-quality budget (quboquant.experiments.cell.METHODS['anneal-hq'])"),
     "greedy-pairs": Method(lambda p: Greedy(init="gptq", pairs=16), doc="single and pair-flip descent from GPTQ"),
     "anneal-1000": Method(lambda p: Anneal(sweeps=1000, restarts=1), doc="Anneal, 1000 sweeps, 1 restart"),
     "anneal-1000x4": Method(lambda p: Anneal(sweeps=1000, restarts=4), doc="Anneal, 1000 sweeps, 4 restarts"),

@@ -166,3 +166,13 @@ def test_anneal_solves_small_rows_exactly():
     assert sol.info["exact_rows"] == 5
     np.testing.assert_allclose(sol.energy, Exhaustive().solve(p).energy, rtol=1e-10, atol=1e-10)
     assert Anneal(exact_max=0).solve(p).info["exact_rows"] == 0
+
+
+def test_high_quality_budget_is_exact_deterministic_and_no_worse():
+    p = random_layer(21, n=4, f=30, samples=80, bits=3).problem  # 31 variables: annealed, not enumerated
+    hq = Anneal(rounds=3, pair_sweeps=True, seed=2)
+    a, b = hq.solve(p), hq.solve(p)
+    np.testing.assert_array_equal(a.H, b.H)
+    np.testing.assert_allclose(a.energy, p.energy(a.H), rtol=1e-12, atol=1e-12)
+    assert a.info["exact_rows"] == 0 and a.info["rounds"] == 3
+    assert np.all(a.energy <= Greedy(init="gptq").solve(p).energy + 1e-9)

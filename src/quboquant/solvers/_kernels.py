@@ -110,7 +110,7 @@ def _flip_cost_scale(C, d, lin, idx, h, g):
 
 
 @njit(cache=True, parallel=True)
-def anneal(C, d, lin, free_idx, counts, H, G, temperatures, restarts, seed, free, partners):
+def anneal(C, d, lin, free_idx, counts, H, G, temperatures, restarts, seed, free, partners, pair_sweeps):
     """Simulated annealing of every row from ``H`` (Metropolis, sequential sweeps).
 
     Each row first descends to a local minimum; its median uphill flip cost there sets the
@@ -118,6 +118,8 @@ def anneal(C, d, lin, free_idx, counts, H, G, temperatures, restarts, seed, free
     (one temperature per sweep, in that unit). Each restart
     starts again from the local minimum with its own random stream and ends with a greedy
     descent (with pair moves over ``partners``); the best state seen at the end of any sweep is kept.
+    With ``pair_sweeps``, every sweep also proposes, for each variable, flipping it together
+    with a random one of its partners (Metropolis on the pair's cost).
     """
     n, m = H.shape
     for i in prange(n):
@@ -147,6 +149,18 @@ def anneal(C, d, lin, free_idx, counts, H, G, temperatures, restarts, seed, free
                     if cost <= 0.0 or (beta * cost < 40.0 and _next_uniform(state) < np.exp(-beta * cost)):
                         _flip(C, d[i], h, g, j)
                         e += cost
+                if pair_sweeps and partners.shape[1] > 0:
+                    for t in range(k):
+                        ja = idx[t]
+                        jb = partners[ja, int(_next_uniform(state) * partners.shape[1])]
+                        if not free[i, jb]:
+                            continue
+                        cross = 2.0 * (1.0 - 2.0 * h[ja]) * (1.0 - 2.0 * h[jb]) * d[i, ja] * d[i, jb] * C[ja, jb]
+                        cost = _flip_cost(C, d[i], lin[i], h, g, ja) + _flip_cost(C, d[i], lin[i], h, g, jb) + cross
+                        if cost <= 0.0 or (beta * cost < 40.0 and _next_uniform(state) < np.exp(-beta * cost)):
+                            _flip(C, d[i], h, g, ja)
+                            _flip(C, d[i], h, g, jb)
+                            e += cost
                 if e < best_e:
                     best_e = e
                     best_h[:] = h
