@@ -24,6 +24,12 @@ def _flip(C, d, h, g, j):
         g[l] += step * C[j, l]
 
 
+@njit(cache=True, inline="always")
+def _pair_cost(C, d, lin, h, g, ja, jb):
+    cross = 2.0 * (1.0 - 2.0 * h[ja]) * (1.0 - 2.0 * h[jb]) * d[ja] * d[jb] * C[ja, jb]
+    return _flip_cost(C, d, lin, h, g, ja) + _flip_cost(C, d, lin, h, g, jb) + cross
+
+
 @njit(cache=True)
 def _descend_row(C, d, lin, idx, h, g):
     """Best-improvement single flips until none lowers the energy; returns the energy change."""
@@ -57,8 +63,7 @@ def _pair_pass(C, d, lin, idx, free, h, g, partners):
             jb = partners[ja, t]
             if not free[jb]:
                 continue
-            cross = 2.0 * (1.0 - 2.0 * h[ja]) * (1.0 - 2.0 * h[jb]) * d[ja] * d[jb] * C[ja, jb]
-            cost = _flip_cost(C, d, lin, h, g, ja) + _flip_cost(C, d, lin, h, g, jb) + cross
+            cost = _pair_cost(C, d, lin, h, g, ja, jb)
             if cost < -1e-12 * (1.0 + abs(total)):
                 _flip(C, d, h, g, ja)
                 _flip(C, d, h, g, jb)
@@ -155,8 +160,7 @@ def anneal(C, d, lin, free_idx, counts, H, G, temperatures, restarts, seed, free
                         jb = partners[ja, int(_next_uniform(state) * partners.shape[1])]
                         if not free[i, jb]:
                             continue
-                        cross = 2.0 * (1.0 - 2.0 * h[ja]) * (1.0 - 2.0 * h[jb]) * d[i, ja] * d[i, jb] * C[ja, jb]
-                        cost = _flip_cost(C, d[i], lin[i], h, g, ja) + _flip_cost(C, d[i], lin[i], h, g, jb) + cross
+                        cost = _pair_cost(C, d[i], lin[i], h, g, ja, jb)
                         if cost <= 0.0 or (beta * cost < 40.0 and _next_uniform(state) < np.exp(-beta * cost)):
                             _flip(C, d[i], h, g, ja)
                             _flip(C, d[i], h, g, jb)
