@@ -106,7 +106,7 @@ def point(f: int, n: int, sweeps: int | None) -> dict:
               f" maxrss {maxrss_mb():.0f} MB", file=sys.stderr, flush=True)
 
     def grams():
-        g = Grams.zeros(x.shape[1])
+        g = Grams.zeros(x.shape[1], same_inputs=True)  # as quantize does for a first layer
         for s in range(0, len(x), 1024):
             g.add(x[s:s + 1024], x[s:s + 1024])
         return g

@@ -85,3 +85,14 @@ def test_dead_inputs_are_frozen():
     layer = random_layer(1, dead_input=True, same_inputs=True)
     assert not layer.problem.free[:, 0].any()
     assert np.all(np.diag(layer.problem.C)[0] == 0)
+
+
+def test_shared_grams_equal_separate_ones_for_equal_inputs():
+    x = np.random.default_rng(0).normal(size=(30, 5))
+    shared, separate = Grams.zeros(5, same_inputs=True), Grams.zeros(5)
+    for part in (x[:10], x[10:]):
+        shared.add(part, part)
+        separate.add(part, part)
+    for name in ("qq", "qt", "tt"):
+        np.testing.assert_allclose(getattr(shared, name), getattr(separate, name), rtol=1e-12)
+    assert shared.qt is shared.qq and shared.samples == separate.samples == 30

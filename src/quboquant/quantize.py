@@ -109,10 +109,11 @@ def quantize(model: nn.Module, calib_x, config: QuantConfig | None = None, *, pr
         steps = tqdm(steps, desc="quantizing layers", unit="layer")
     for i in steps:
         linear = float_chain.modules[i]
-        grams = Grams.zeros(linear.in_features)
+        same_inputs = config.inputs == "float" or i == chain.linear[0]
+        grams = Grams.zeros(linear.in_features, same_inputs)
         for batch in torch.split(x, config.batch_size):
             x_target = float_chain.run(batch, i)
-            x_quant = qchain.run(batch, i) if config.inputs == "quantized" else x_target
+            x_quant = x_target if same_inputs else qchain.run(batch, i)
             grams.add(x_target.reshape(len(batch), -1).double().numpy(), x_quant.reshape(len(batch), -1).double().numpy())
         bias = None if linear.bias is None else linear.bias.double().numpy()
         result = quantize_layer(chain.names[i], linear.weight.double().numpy(), bias, grams, config, solver)

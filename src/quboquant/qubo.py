@@ -32,17 +32,27 @@ class Grams:
     samples: int = 0
 
     @classmethod
-    def zeros(cls, features: int) -> "Grams":
+    def zeros(cls, features: int, same_inputs: bool = False) -> "Grams":
+        """Empty sums for a layer with ``features`` inputs.
+
+        ``same_inputs``: both sides will always see the same inputs (the first layer, or
+        ``inputs="float"``); then the three matrices are one, accumulated once.
+        """
         m = features + 1
+        if same_inputs:
+            shared = np.zeros((m, m))
+            return cls(shared, shared, shared)
         return cls(*(np.zeros((m, m)) for _ in range(3)))
 
     def add(self, x_target: np.ndarray, x_quantized: np.ndarray) -> None:
         """Accumulate one batch of inputs (rows are samples, shape (batch, f))."""
-        xt, xq = _augment(x_target), _augment(x_quantized)
+        xq = _augment(x_quantized)
         self.qq += xq.T @ xq
-        self.qt += xq.T @ xt
-        self.tt += xt.T @ xt
-        self.samples += xt.shape[0]
+        if self.qt is not self.qq:
+            xt = _augment(x_target)
+            self.qt += xq.T @ xt
+            self.tt += xt.T @ xt
+        self.samples += xq.shape[0]
 
 
 def _augment(x: np.ndarray) -> np.ndarray:
