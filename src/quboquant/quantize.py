@@ -112,9 +112,9 @@ def quantize(model: nn.Module, calib_x, config: QuantConfig | None = None, *, pr
         same_inputs = config.inputs == "float" or i == chain.linear[0]
         grams = Grams.zeros(linear.in_features, same_inputs)
         for batch in torch.split(x, config.batch_size):
-            x_target = float_chain.run(batch, i)
-            x_quant = x_target if same_inputs else qchain.run(batch, i)
-            grams.add(x_target.reshape(len(batch), -1).double().numpy(), x_quant.reshape(len(batch), -1).double().numpy())
+            x_target = float_chain.run(batch, i).reshape(len(batch), -1).double().numpy()
+            x_quant = x_target if same_inputs else qchain.run(batch, i).reshape(len(batch), -1).double().numpy()
+            grams.add(x_target, x_quant)
         bias = None if linear.bias is None else linear.bias.double().numpy()
         result = quantize_layer(chain.names[i], linear.weight.double().numpy(), bias, grams, config, solver)
         target = qchain.modules[i]
